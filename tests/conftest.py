@@ -1,0 +1,49 @@
+"""Shared fixtures: stack files as raw config, and offline plans of each stack (run once per session)."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from components.config import raw_config_from_stack_file
+from offline import engine
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+STACKS = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in PROJECT_DIR.glob("Pulumi.*.yaml"))
+PROJECT = engine.read_project_name()
+
+
+def raw_config(stack: str = "prod-eastus") -> dict[str, Any]:
+    """A deep copy of a stack file's config, safe to mutate in a test."""
+    return copy.deepcopy(raw_config_from_stack_file(PROJECT_DIR / f"Pulumi.{stack}.yaml"))
+
+
+_PLANS: dict[str, engine.Plan] = {}
+
+
+def plan_of(stack: str) -> engine.Plan:
+    """The offline plan of a stack file as committed; computed once per test session."""
+    if stack not in _PLANS:
+        _PLANS[stack] = engine.run(stack)
+    return _PLANS[stack]
+
+
+@pytest.fixture(params=STACKS)
+def stack_plan(request: pytest.FixtureRequest) -> engine.Plan:
+    return plan_of(str(request.param))
+
+
+@pytest.fixture
+def run_with() -> Callable[..., engine.Plan]:
+    """Run a stack with its config changed by `mutate(raw)`; returns the plan or raises what the program raised."""
+
+    def run(mutate: Callable[[dict[str, Any]], None], stack: str = "prod-eastus") -> engine.Plan:
+        raw = raw_config(stack)
+        mutate(raw)
+        return engine.run(stack, raw_config=raw)
+
+    return run
