@@ -75,6 +75,10 @@ NAME_RULES: dict[str, NameRule] = {
 }
 
 
+# Short environment codes (CAF uses prod/stg/dev): "staging" in full would push vault names past 24.
+ENVIRONMENT_CODES = {"prod": "prod", "staging": "stg", "dev": "dev"}
+
+
 class NamingError(ValueError):
     """A physical name that Azure would refuse; raised while names are derived, before any resource."""
 
@@ -90,10 +94,14 @@ class Naming:
     def region_code(self) -> str:
         return REGION_CODES[self.location]
 
+    @property
+    def environment_code(self) -> str:
+        return ENVIRONMENT_CODES[self.environment]
+
     def name(self, type_token: str, purpose: str = "") -> str:
         """The regional physical name of a resource of `type_token`, optionally qualified by `purpose`."""
         rule = NAME_RULES[type_token]
-        parts = [rule.abbreviation, self.workload, self.environment, self.region_code, purpose]
+        parts = [rule.abbreviation, self.workload, self.environment_code, self.region_code, purpose]
         return self._checked(rule, rule.separator.join(p for p in parts if p))
 
     def global_name(self, type_token: str, regional: bool) -> str:
@@ -101,7 +109,7 @@ class Naming:
         rule = NAME_RULES[type_token]
         scope = self.location if regional else "global"
         digest = hashlib.sha256(f"{self.unique_seed}/{self.workload}/{self.environment}/{scope}".encode()).hexdigest()
-        parts = [rule.abbreviation, self.workload, self.environment]
+        parts = [rule.abbreviation, self.workload, self.environment_code]
         if regional:
             parts.append(self.region_code)
         parts.append(digest[: 6 if rule.separator == "" else 4])

@@ -25,19 +25,22 @@ def main(argv: list[str] | None = None) -> int:
     preview.add_argument("--stack", required=True, help="stack name, e.g. prod-eastus (reads Pulumi.<stack>.yaml)")
     preview.add_argument("--json", type=Path, metavar="FILE", help="also write the plan JSON to FILE ('-' for stdout)")
     preview.add_argument("--verbose", action="store_true", help="show tracebacks of program errors")
+    preview.add_argument(
+        "--project-dir", type=Path, default=engine.PROJECT_DIR, help="directory with Pulumi.yaml (default: this repo)"
+    )
     args = parser.parse_args(argv)
 
     from components.config import ConfigError
 
-    stack_path = engine.stack_file(args.stack)
+    stack_path = engine.stack_file(args.stack, args.project_dir)
     if not stack_path.exists():
-        known = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in engine.PROJECT_DIR.glob("Pulumi.*.yaml"))
+        known = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in args.project_dir.glob("Pulumi.*.yaml"))
         print(
             f"error: {args.stack}: no stack file {stack_path.name}; known stacks: {', '.join(known)}", file=sys.stderr
         )
         return EXIT_ERROR
     try:
-        plan = engine.run(args.stack)
+        plan = engine.run(args.stack, project_dir=args.project_dir.resolve())
     except ConfigError as exc:
         for line in exc.lines:
             print(f"error: {line}", file=sys.stderr)

@@ -83,9 +83,10 @@ def _plain(value: Any) -> Any:
 class RecordingMonitor(MockMonitor):
     """A MockMonitor that records each full registration and spells URNs the way the real engine does."""
 
-    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+    def __init__(self, mocks: pulumi.runtime.Mocks, registrations: list[dict[str, Any]] | None = None) -> None:
         super().__init__(mocks)
-        self.registrations: list[dict[str, Any]] = []
+        # The caller may own the list, to see what was registered even when the program fails.
+        self.registrations: list[dict[str, Any]] = registrations if registrations is not None else []
         self.stack_urn = ""
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
@@ -149,6 +150,7 @@ def run(
     raw_config: dict[str, Any] | None = None,
     project_dir: Path = PROJECT_DIR,
     stack_outputs: dict[str, dict[str, Any]] | None = None,
+    registrations: list[dict[str, Any]] | None = None,
 ) -> Plan:
     """Run `__main__.py` for `stack` on the mock engine and return what it registered.
 
@@ -163,20 +165,30 @@ def run(
     project = read_project_name(project_dir)
     if str(project_dir) not in sys.path:
         sys.path.insert(0, str(project_dir))
-    return contextvars.Context().run(_run_in_context, project, stack, raw_config, project_dir, stack_outputs)
+    return contextvars.Context().run(
+        _run_in_context,
+        project,
+        stack,
+        raw_config=raw_config,
+        project_dir=project_dir,
+        stack_outputs=stack_outputs,
+        registrations=registrations,
+    )
 
 
 def _run_in_context(
     project: str,
     stack: str,
+    *,
     raw_config: dict[str, Any],
     project_dir: Path,
     stack_outputs: dict[str, dict[str, Any]] | None,
+    registrations: list[dict[str, Any]] | None,
 ) -> Plan:
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
-        monitor = RecordingMonitor(AzureMocks(stack_outputs))
+        monitor = RecordingMonitor(AzureMocks(stack_outputs), registrations)
         pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=True, monitor=monitor)
         secret_keys = [key for key, value in raw_config.items() if value == SECRET]
         pulumi.runtime.set_all_config(_config_strings(raw_config), secret_keys)

@@ -39,7 +39,7 @@ def parse_ipv4_network(value: str) -> ipaddress.IPv4Network:
     """Parse a CIDR, refusing IPv6 and host bits so that what is written is exactly what Azure gets."""
     if ":" in value:
         raise ValueError(
-            f"'{value}' is an IPv6 prefix; the build network is IPv4-only: use an IPv4 CIDR such as 10.0.0.0/16"
+            f"'{value}' is an IPv6 prefix and the build network is IPv4-only; allowed: an IPv4 CIDR such as 10.0.0.0/16"
         )
     try:
         return ipaddress.IPv4Network(value, strict=True)
