@@ -39,7 +39,8 @@ def measure(command: list[str], repeat: int, cwd: Path = ROOT) -> tuple[float, f
         _, status, usage = os.wait4(process.pid, 0)
         times.append(time.perf_counter() - start)
         if status != 0:
-            raise SystemExit(f"benchmark command failed: {' '.join(command)}\n{process.stderr.read().decode()}")
+            errors = process.stderr.read().decode() if process.stderr else ""
+            raise SystemExit(f"benchmark command failed: {' '.join(command)}\n{errors}")
         peaks.append(usage.ru_maxrss / 1024)  # Linux reports KiB
     return statistics.median(times), max(peaks)
 
