@@ -62,12 +62,34 @@ NAME_RULES: dict[str, NameRule] = {
     "azure-native:compute:VirtualMachineScaleSet": NameRule(
         "vmss", 1, 64, r"^[A-Za-z0-9][A-Za-z0-9_.-]*[A-Za-z0-9_]$", "vmScaleSetName"
     ),
+    # resource-name-rules lists no limit for scale-set extensions: held to the VM resource-name bound (64)
+    # and the scale set's character set. CAF has no abbreviation for extensions; "ext" is ours.
+    "azure-native:compute:VirtualMachineScaleSetExtension": NameRule(
+        "ext", 1, 64, r"^[A-Za-z0-9][A-Za-z0-9_.-]*[A-Za-z0-9_]$", "vmssExtensionName", scope="scale set"
+    ),
     "azure-native:containerregistry:Registry": NameRule(
         "cr", 5, 50, r"^[a-z0-9]+$", "registryName", scope="global", separator=""
     ),
+    # Registry children: replications 5-50 alphanumerics, tasks 5-50 alphanumerics, '-' and '_'
+    # (resource-name-rules); cache rules 5-50 alphanumerics and '-' (containerregistry REST API cacheRuleName).
+    "azure-native:containerregistry:Replication": NameRule(
+        "cr", 5, 50, r"^[A-Za-z0-9]+$", "replicationName", scope="registry", separator=""
+    ),
+    "azure-native:containerregistry:Task": NameRule("task", 5, 50, r"^[A-Za-z0-9_-]+$", "taskName", scope="registry"),
+    "azure-native:containerregistry:CacheRule": NameRule(
+        "cache", 5, 50, r"^[A-Za-z0-9-]+$", "cacheRuleName", scope="registry"
+    ),
     "azure-native:keyvault:Vault": NameRule("kv", 3, 24, r"^[a-z][a-z0-9-]*[a-z0-9]$", "vaultName", scope="global"),
+    # vaults/keys: 1-127 alphanumerics and hyphens, unique in the vault (resource-name-rules#microsoftkeyvault;
+    # PSRule Azure.KeyVault.KeyName). CAF has no abbreviation for keys; "key" reads plainly in audit logs.
+    "azure-native:keyvault:Key": NameRule("key", 1, 127, r"^[0-9A-Za-z-]+$", "keyName", scope="key vault"),
     "azure-native:containerservice:ManagedCluster": NameRule(
         "aks", 1, 63, r"^[A-Za-z0-9]([A-Za-z0-9_-]*[A-Za-z0-9])?$", "resourceName"
+    ),
+    # Data collection rules: CAF abbreviation "dcr"; 64 characters is the bound Microsoft's Container insights
+    # onboarding template truncates DCR names to (microsoft/Docker-Provider, onboarding-using-msi-auth).
+    "azure-native:monitor:DataCollectionRule": NameRule(
+        "dcr", 3, 64, r"^[A-Za-z0-9][A-Za-z0-9_.-]*[A-Za-z0-9_]$", "dataCollectionRuleName"
     ),
     "azure-native:operationalinsights:Workspace": NameRule(
         "log", 4, 63, r"^[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9]$", "workspaceName"

@@ -114,9 +114,9 @@ class RecordingMonitor(MockMonitor):
                 "parent": None if request.parent in ("", self.stack_urn) else request.parent,
                 "provider": request.provider or None,
                 "inputs": _plain(inputs),
-                "dependencies": list(request.dependencies),
+                "dependencies": sorted(request.dependencies),
                 "propertyDependencies": {
-                    key: list(deps.urns) for key, deps in sorted(request.propertyDependencies.items())
+                    key: sorted(deps.urns) for key, deps in sorted(request.propertyDependencies.items())
                 },
                 "options": {
                     "protect": bool(request.protect),
@@ -157,7 +157,22 @@ def run(
     `raw_config` replaces the stack file (tests use it for bad values). Program errors propagate: a
     `ConfigError` for bad config, anything else for a broken program. Each run gets fresh context
     variables, so several stacks can be previewed in one process without sharing a root Stack.
+    `stack_outputs` answers `StackReference` reads (keyed by the referenced stack's short name); when it is
+    omitted, every stack the config references is previewed first and its outputs are used, as
+    `pulumi preview` would read the referenced stack's last deployed outputs.
     """
+    return _run(stack, raw_config, project_dir, stack_outputs, registrations, chain=())
+
+
+def _run(
+    stack: str,
+    raw_config: dict[str, Any] | None,
+    project_dir: Path,
+    stack_outputs: dict[str, dict[str, Any]] | None,
+    registrations: list[dict[str, Any]] | None,
+    *,
+    chain: tuple[str, ...],
+) -> Plan:
     from components.config import raw_config_from_stack_file
 
     if raw_config is None:
@@ -165,6 +180,8 @@ def run(
     project = read_project_name(project_dir)
     if str(project_dir) not in sys.path:
         sys.path.insert(0, str(project_dir))
+    if stack_outputs is None:
+        stack_outputs = _referenced_outputs(project, stack, raw_config, project_dir, (*chain, stack))
     return contextvars.Context().run(
         _run_in_context,
         project,
@@ -174,6 +191,46 @@ def run(
         stack_outputs=stack_outputs,
         registrations=registrations,
     )
+
+
+# Config values that name another stack of this project (`<org>/<project>/<stack>`): (config key, field).
+STACK_REFERENCE_FIELDS: tuple[tuple[str, str], ...] = (("registry", "primaryStack"),)
+
+
+def _referenced_outputs(
+    project: str, stack: str, raw_config: dict[str, Any], project_dir: Path, chain: tuple[str, ...]
+) -> dict[str, dict[str, Any]]:
+    """The outputs of every stack `raw_config` references, from offline runs of their stack files."""
+    from components.config import ConfigError, load_settings
+
+    outputs: dict[str, dict[str, Any]] = {}
+    for key, field_name in STACK_REFERENCE_FIELDS:
+        block = raw_config.get(f"{project}:{key}")
+        reference = block.get(field_name) if isinstance(block, dict) else None
+        if not isinstance(reference, str):
+            continue
+        # This stack's own config errors come first, as they would in `pulumi preview`: a reference the
+        # model refuses (on a primary, say) is never followed.
+        load_settings(project, stack, raw_config)
+        referenced = reference.rsplit("/", 1)[-1]
+        if referenced in chain:
+            raise ConfigError(
+                [
+                    f"{stack}: config '{project}:{key}.{field_name}': '{reference}' leads back to "
+                    f"{' -> '.join((*chain, referenced))}; allowed: a stack that does not reference this one"
+                ]
+            )
+        if not stack_file(referenced, project_dir).exists():
+            known = ", ".join(sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml")))
+            raise ConfigError(
+                [
+                    f"{stack}: config '{project}:{key}.{field_name}': '{reference}' has no stack file "
+                    f"{stack_file(referenced, project_dir).name} here, so its outputs cannot be previewed offline; "
+                    f"allowed: a stack of this project ({known})"
+                ]
+            )
+        outputs[referenced] = _run(referenced, None, project_dir, None, None, chain=chain).outputs
+    return outputs
 
 
 def _run_in_context(

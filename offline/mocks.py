@@ -29,11 +29,50 @@ ARM_TYPES: dict[str, tuple[str, str, str | None]] = {
     ),
     "azure-native:network:NatGateway": ("Microsoft.Network/natGateways", "natGatewayName", None),
     "azure-native:network:PublicIPAddress": ("Microsoft.Network/publicIPAddresses", "publicIpAddressName", None),
+    "azure-native:containerservice:ManagedCluster": (
+        "Microsoft.ContainerService/managedClusters",
+        "resourceName",
+        None,
+    ),
+    "azure-native:containerservice:AgentPool": ("agentPools", "agentPoolName", "resourceName"),
+    "azure-native:containerservice:MaintenanceConfiguration": (
+        "maintenanceConfigurations",
+        "configName",
+        "resourceName",
+    ),
+    "azure-native:containerregistry:Registry": ("Microsoft.ContainerRegistry/registries", "registryName", None),
+    "azure-native:containerregistry:Replication": ("replications", "replicationName", "registryName"),
+    "azure-native:containerregistry:Task": ("tasks", "taskName", "registryName"),
+    "azure-native:containerregistry:CacheRule": ("cacheRules", "cacheRuleName", "registryName"),
+    "azure-native:keyvault:Vault": ("Microsoft.KeyVault/vaults", "vaultName", None),
+    "azure-native:keyvault:Key": ("keys", "keyName", "vaultName"),
+    "azure-native:managedidentity:UserAssignedIdentity": (
+        "Microsoft.ManagedIdentity/userAssignedIdentities",
+        "resourceName",
+        None,
+    ),
+    "azure-native:compute:VirtualMachineScaleSet": (
+        "Microsoft.Compute/virtualMachineScaleSets",
+        "vmScaleSetName",
+        None,
+    ),
+    "azure-native:compute:VirtualMachineScaleSetExtension": ("extensions", "vmssExtensionName", "vmScaleSetName"),
 }
 
 
 def _stable_guid(*parts: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, "/".join(parts)))
+
+
+def _password(logical_name: str, length: int) -> str:
+    """A stable password with all four character classes, as `RandomPassword` with min_* set would make."""
+    digest = uuid.uuid5(uuid.NAMESPACE_URL, f"password/{logical_name}").hex
+    return ("Aa1!" + digest * 4)[:length]
+
+
+def _secret(value: Any) -> dict[str, Any]:
+    """A value wrapped the way the engine marks secrets on the wire."""
+    return {pulumi.runtime.rpc._special_sig_key: pulumi.runtime.rpc._special_secret_sig, "value": value}
 
 
 def arm_id(type_token: str, logical_name: str, inputs: dict[str, Any]) -> str:
@@ -74,6 +113,9 @@ class AzureMocks(pulumi.runtime.Mocks):
                 "outputs": self.stack_outputs.get(name.split("/")[-1], {}),
                 "secretOutputNames": [],
             }
+        if args.typ == "random:index/randomPassword:RandomPassword":
+            # The random provider's ID is "none"; the result is a secret, as the engine returns it.
+            return "none", {**args.inputs, "result": _secret(_password(args.name, int(args.inputs.get("length", 16))))}
         state = dict(args.inputs)
         resource_id = arm_id(args.typ, args.name, state)
         state.setdefault("name", resource_id.rsplit("/", 1)[-1])
@@ -86,12 +128,53 @@ class AzureMocks(pulumi.runtime.Mocks):
         if type_token == "azure-native:network:PublicIPAddress":
             # 20.x is Microsoft-owned space; the last octet is stable per resource for readable plans.
             return {"ipAddress": f"20.0.{len(resource_id) % 250}.{sum(map(ord, resource_id)) % 250 + 1}"}
+        if type_token == "azure-native:containerregistry:Registry":
+            return {"loginServer": f"{state['name']}.azurecr.io"}
+        if type_token == "azure-native:containerservice:ManagedCluster":
+            # AKS issuer URLs: https://<region>.oic.prod-aks.azure.com/<tenant>/<cluster guid>/
+            cluster_guid = _stable_guid("oidc", resource_id)
+            issuer = f"https://{state.get('location')}.oic.prod-aks.azure.com/{TENANT_ID}/{cluster_guid}/"
+            return {
+                "oidcIssuerProfile": {**state.get("oidcIssuerProfile", {}), "issuerURL": issuer},
+                "privateFQDN": f"{state.get('dnsPrefix')}.privatelink.{state.get('location')}.azmk8s.io",
+                # ARM answers the identity list it was sent as a map of identity ID -> principal and client IDs.
+                "identity": {
+                    **state.get("identity", {}),
+                    "userAssignedIdentities": {
+                        i: {"principalId": _stable_guid("principal", i), "clientId": _stable_guid("client", i)}
+                        for i in state.get("identity", {}).get("userAssignedIdentities", [])
+                    },
+                },
+            }
         if type_token == "azure-native:managedidentity:UserAssignedIdentity":
             return {
                 "principalId": _stable_guid("principal", resource_id),
                 "clientId": _stable_guid("client", resource_id),
                 "tenantId": TENANT_ID,
             }
+        if type_token == "azure-native:compute:VirtualMachineScaleSet":
+            # Inputs list user-assigned identity IDs; Azure returns a map of ID -> principal and client IDs.
+            identity = state.get("identity", {})
+            assigned = {
+                identity_id: {
+                    "principalId": _stable_guid("principal", identity_id),
+                    "clientId": _stable_guid("client", identity_id),
+                }
+                for identity_id in identity.get("userAssignedIdentities", [])
+            }
+            return {
+                "identity": {**identity, "userAssignedIdentities": assigned},
+                "uniqueId": _stable_guid("vmss", resource_id),
+            }
+        if type_token == "azure-native:keyvault:Vault":
+            return {
+                "properties": {**state.get("properties", {}), "vaultUri": f"https://{state['name']}.vault.azure.net/"}
+            }
+        if type_token == "azure-native:keyvault:Key":
+            # Key Vault's key identifiers: versionless, and with a 32-hex-digit version.
+            key_uri = f"https://{state.get('vaultName')}.vault.azure.net/keys/{state['name']}"
+            version = uuid.UUID(_stable_guid("key-version", resource_id)).hex
+            return {"keyUri": key_uri, "keyUriWithVersion": f"{key_uri}/{version}"}
         return {}
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
@@ -103,5 +186,5 @@ class AzureMocks(pulumi.runtime.Mocks):
                 "objectId": OBJECT_ID,
                 "subscriptionId": SUBSCRIPTION_ID,
                 "tenantId": TENANT_ID,
-            }, None
+            }, []  # no check failures; pulumi's MockMonitor iterates this list, so None would crash the invoke
         raise NotImplementedError(f"the offline engine has no answer for invoke {token}; add one in offline/mocks.py")

@@ -143,7 +143,7 @@ CASES: list[tuple[str, Mutation, str, list[str]]] = [
         "allowlist that does not exist",
         lambda r: net(r)["inboundRules"]["buildAgents"][0].update(sources=["allowlist:vendors"]),
         "wincontainers:network.inboundRules.buildAgents[0].sources",
-        ["names no allowlist", "known: admin-jump-hosts, corporate"],
+        ["names no allowlist", "known: admin-jump-hosts, aks-pods, corporate"],
     ),
     (
         "broad service tag",

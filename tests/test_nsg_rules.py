@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.config import load_settings
 from components.config.network import NetworkSettings
 from components.nsg_rules import DENY_ALL_PRIORITY, FIRST_PRIORITY, PRIORITY_STEP, compile_inbound
 
-from .conftest import PROJECT, raw_config
+from .conftest import raw_config
 
 
 def network_with(**changes: Any) -> NetworkSettings:
+    # The network model alone: these cases rewrite allowlists that other concerns (the cluster's pod CIDR)
+    # cross-check at stack level.
     raw = raw_config()
     raw["wincontainers:network"].update(changes)
-    return load_settings(PROJECT, "prod-eastus", raw).network
+    return NetworkSettings.model_validate(raw["wincontainers:network"])
 
 
 def rule(name: str, ports: list[str], sources: list[str], protocol: str = "Tcp") -> dict[str, Any]:

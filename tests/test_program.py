@@ -30,6 +30,9 @@ NAMES_NOT_FROM_NAMING = {
     "azure-native:authorization:RoleAssignment": "a GUID derived from scope, principal and role",
     "azure-native:authorization:ManagementLockByScope": "one lock per resource, named 'do-not-delete'",
     "azure-native:monitor:DiagnosticSetting": "one setting per resource, named 'to-log-analytics'",
+    "azure-native:containerservice:AgentPool": "pool names are validated config (1-6 characters for Windows)",
+    "azure-native:containerservice:MaintenanceConfiguration": "AKS reads only its two fixed window names",
+    "azure-native:monitor:DataCollectionRuleAssociation": "Container insights expects 'ContainerInsightsExtension'",
 }
 
 # Resources whose loss loses data or audit evidence.

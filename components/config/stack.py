@@ -10,8 +10,12 @@ from pydantic import Field, field_validator, model_validator
 from ..naming import NAME_RULES, Naming, NamingError
 from ..regions import US_REGIONS
 from .base import KeyPathError, Settings
+from .build_agents import BuildAgentSettings
+from .cluster import ClusterField
 from .network import NetworkSettings
 from .observability import ObservabilitySettings
+from .registry import RegistrySettings
+from .signing_vault import SigningVaultSettings
 
 # Azure tag limits (Microsoft Learn, azure-resource-manager/management/tag-resources#limitations): 50 tags
 # per resource, values up to 256 characters, names up to 512 (128 on storage accounts: we use the lower
@@ -99,7 +103,11 @@ class StackSettings(Settings):
     naming: NamingSettings
     tags: TagSettings
     network: NetworkSettings
+    registry: RegistrySettings
+    cluster: ClusterField
+    build_agents: BuildAgentSettings
     observability: ObservabilitySettings = ObservabilitySettings()
+    signing_vault: SigningVaultSettings = SigningVaultSettings()
 
     @field_validator("location")
     @classmethod
