@@ -9,6 +9,7 @@ from components.cluster import Cluster, ClusterArgs
 from components.config import load_settings, raw_config_from_pulumi
 from components.network import Network, NetworkArgs
 from components.observability import Observability, ObservabilityArgs
+from components.placement import Placement
 from components.registry import Registry, RegistryArgs
 from components.signing_vault import SigningVault, SigningVaultArgs
 from components.tags import base_tags, component_tags
@@ -26,16 +27,14 @@ resource_group = resources.ResourceGroup(
     tags=component_tags(tags, "foundation"),
     opts=pulumi.ResourceOptions(protect=True),
 )
+placement = Placement(resource_group_name=resource_group.name, location=settings.location, naming=naming, tags=tags)
 
 # 3. Network: VNet, subnets, NSGs, NAT egress.
 network = Network(
     "network",
     NetworkArgs(
         settings=settings.network,
-        resource_group_name=resource_group.name,
-        location=settings.location,
-        naming=naming,
-        tags=tags,
+        placement=placement,
     ),
 )
 
@@ -44,10 +43,7 @@ observability = Observability(
     "observability",
     ObservabilityArgs(
         settings=settings.observability,
-        resource_group_name=resource_group.name,
-        location=settings.location,
-        naming=naming,
-        tags=tags,
+        placement=placement,
     ),
 )
 
@@ -56,10 +52,7 @@ signing_vault = SigningVault(
     "signing-vault",
     SigningVaultArgs(
         settings=settings.signing_vault,
-        resource_group_name=resource_group.name,
-        location=settings.location,
-        naming=naming,
-        tags=tags,
+        placement=placement,
         subnet_ids=network.subnet_ids,
         vnet_id=network.vnet.id,
         observability=observability,
@@ -72,10 +65,7 @@ registry = Registry(
     "registry",
     RegistryArgs(
         settings=settings.registry,
-        resource_group_name=resource_group.name,
-        location=settings.location,
-        naming=naming,
-        tags=tags,
+        placement=placement,
         private_endpoint_subnet_id=network.subnet_ids["privateEndpoints"],
         vnet_id=network.vnet.id,
         observability=observability,
@@ -87,11 +77,8 @@ build_agents = BuildAgents(
     "build-agents",
     BuildAgentsArgs(
         settings=settings.build_agents,
-        resource_group_name=resource_group.name,
-        location=settings.location,
+        placement=placement,
         subnet_id=network.subnet_ids["buildAgents"],
-        naming=naming,
-        tags=tags,
     ),
 )
 
@@ -100,13 +87,10 @@ cluster = Cluster(
     "cluster",
     ClusterArgs(
         settings=settings.cluster,
-        resource_group_name=resource_group.name,
-        location=settings.location,
+        placement=placement,
         system_subnet=network.subnets["aksSystem"],
         windows_subnet=network.subnets["aksWindows"],
         observability=observability,
-        naming=naming,
-        tags=tags,
     ),
 )
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import gzip
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,9 +19,8 @@ import pulumi_random as random
 from pulumi_azure_native import compute, managedidentity
 
 from .config.build_agents import BuildAgentSettings
-from .naming import Naming
+from .placement import Placement
 from .sizes import VM_SIZES
-from .tags import component_tags
 
 SCRIPT_PATH = Path(__file__).resolve().parent.parent / "scripts" / "prepare-build-agent.ps1"
 
@@ -75,12 +73,9 @@ def prepare_command(settings: BuildAgentSettings) -> str:
 
 @dataclass(frozen=True)
 class BuildAgentsArgs:
+    placement: Placement
     settings: BuildAgentSettings
-    resource_group_name: pulumi.Input[str]
-    location: str
     subnet_id: pulumi.Input[str]
-    naming: Naming
-    tags: Mapping[str, str]
 
 
 class BuildAgents(pulumi.ComponentResource):
@@ -93,18 +88,19 @@ class BuildAgents(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: BuildAgentsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("wincontainers:buildagents:BuildAgents", name, None, opts)
+        place = args.placement.for_component("build-agents")
         settings = args.settings
         size = VM_SIZES[settings.vm_size]
-        tags = component_tags(args.tags, "build-agents")
+        tags = place.tags
         child = pulumi.ResourceOptions(parent=self)
 
         # The identity the lead grants AcrPush and key-signing rights to; user-assigned so that grants
         # exist before the first instance and survive reimaging.
         self.identity = managedidentity.UserAssignedIdentity(
             f"{name}-identity",
-            resource_name_=args.naming.name("azure-native:managedidentity:UserAssignedIdentity", "build-agents"),
-            resource_group_name=args.resource_group_name,
-            location=args.location,
+            resource_name_=place.naming.name("azure-native:managedidentity:UserAssignedIdentity", "build-agents"),
+            resource_group_name=place.resource_group_name,
+            location=place.location,
             tags=tags,
             opts=child,
         )
@@ -126,9 +122,9 @@ class BuildAgents(pulumi.ComponentResource):
 
         self.scale_set = compute.VirtualMachineScaleSet(
             f"{name}-vmss",
-            vm_scale_set_name=args.naming.name("azure-native:compute:VirtualMachineScaleSet", "build-agents"),
-            resource_group_name=args.resource_group_name,
-            location=args.location,
+            vm_scale_set_name=place.naming.name("azure-native:compute:VirtualMachineScaleSet", "build-agents"),
+            resource_group_name=place.resource_group_name,
+            location=place.location,
             # Azure DevOps sets the capacity; it starts at 0 as its documentation recommends.
             sku=compute.SkuArgs(name=size.name, tier="Standard", capacity=0),
             orchestration_mode="Uniform",
@@ -142,7 +138,7 @@ class BuildAgents(pulumi.ComponentResource):
             virtual_machine_profile=compute.VirtualMachineScaleSetVMProfileArgs(
                 os_profile=compute.VirtualMachineScaleSetOSProfileArgs(
                     # Windows scale sets append 6 characters to a prefix of at most 9.
-                    computer_name_prefix=f"{args.naming.workload}{args.naming.region_code}"[:9],
+                    computer_name_prefix=f"{place.naming.workload}{place.naming.region_code}"[:9],
                     admin_username=settings.admin_username,
                     admin_password=pulumi.Output.secret(self.admin_password.result),
                     allow_extension_operations=True,
@@ -224,11 +220,11 @@ class BuildAgents(pulumi.ComponentResource):
         # settings keep the exact command reviewable in a preview.
         self.prepare_extension = compute.VirtualMachineScaleSetExtension(
             f"{name}-prepare",
-            vmss_extension_name=args.naming.name(
+            vmss_extension_name=place.naming.name(
                 "azure-native:compute:VirtualMachineScaleSetExtension", "prepare-build-agent"
             ),
             vm_scale_set_name=self.scale_set.name,
-            resource_group_name=args.resource_group_name,
+            resource_group_name=place.resource_group_name,
             publisher="Microsoft.Compute",
             type="CustomScriptExtension",
             type_handler_version="1.10",

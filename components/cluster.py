@@ -8,7 +8,6 @@ before the cluster does and survive a cluster replacement.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
@@ -16,9 +15,8 @@ from pulumi_azure_native import authorization, containerservice, managedidentity
 
 from .access import grant
 from .config.cluster import ClusterSettings, MaintenanceWindow
-from .naming import Naming
 from .observability import Observability
-from .tags import component_tags
+from .placement import Placement
 
 # AKS audit categories (azure-aks-docs monitor-aks.md): kube-audit-admin is kube-audit without get/list
 # events; guard records Entra ID and Azure RBAC authorization decisions.
@@ -42,14 +40,11 @@ CRITICAL_ADDONS_TAINT = "CriticalAddonsOnly=true:NoSchedule"
 
 @dataclass(frozen=True)
 class ClusterArgs:
+    placement: Placement
     settings: ClusterSettings
-    resource_group_name: pulumi.Input[str]
-    location: str
     system_subnet: network.Subnet
     windows_subnet: network.Subnet
     observability: Observability
-    naming: Naming
-    tags: Mapping[str, str]
 
 
 class Cluster(pulumi.ComponentResource):
@@ -63,25 +58,26 @@ class Cluster(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("wincontainers:cluster:Cluster", name, None, opts)
+        place = args.placement.for_component("cluster")
         settings = args.settings
-        tags = component_tags(args.tags, "cluster")
+        tags = place.tags
         child = pulumi.ResourceOptions(parent=self)
         client = authorization.get_client_config_output()
         identity_type = "azure-native:managedidentity:UserAssignedIdentity"
 
         self.control_plane_identity = managedidentity.UserAssignedIdentity(
             f"{name}-control-plane-identity",
-            resource_name_=args.naming.name(identity_type, "aks-control-plane"),
-            resource_group_name=args.resource_group_name,
-            location=args.location,
+            resource_name_=place.naming.name(identity_type, "aks-control-plane"),
+            resource_group_name=place.resource_group_name,
+            location=place.location,
             tags=tags,
             opts=child,
         )
         self.kubelet_identity = managedidentity.UserAssignedIdentity(
             f"{name}-kubelet-identity",
-            resource_name_=args.naming.name(identity_type, "aks-kubelet"),
-            resource_group_name=args.resource_group_name,
-            location=args.location,
+            resource_name_=place.naming.name(identity_type, "aks-kubelet"),
+            resource_group_name=place.resource_group_name,
+            location=place.location,
             tags=tags,
             opts=child,
         )
@@ -120,13 +116,13 @@ class Cluster(pulumi.ComponentResource):
         workspace_id = args.observability.workspace.id
         self.cluster = containerservice.ManagedCluster(
             f"{name}-aks",
-            resource_name_=args.naming.name("azure-native:containerservice:ManagedCluster"),
-            resource_group_name=args.resource_group_name,
-            location=args.location,
+            resource_name_=place.naming.name("azure-native:containerservice:ManagedCluster"),
+            resource_group_name=place.resource_group_name,
+            location=place.location,
             sku=containerservice.ManagedClusterSKUArgs(name="Base", tier="Standard"),
             kubernetes_version=settings.kubernetes_version,
-            dns_prefix=args.naming.name("azure-native:containerservice:ManagedCluster"),
-            node_resource_group=args.naming.name("azure-native:resources:ResourceGroup", "aks-nodes"),
+            dns_prefix=place.naming.name("azure-native:containerservice:ManagedCluster"),
+            node_resource_group=place.naming.name("azure-native:resources:ResourceGroup", "aks-nodes"),
             # Nobody edits the AKS-managed node resources by hand; changes go through the AKS API.
             node_resource_group_profile=containerservice.ManagedClusterNodeResourceGroupProfileArgs(
                 restriction_level="ReadOnly"
@@ -232,7 +228,7 @@ class Cluster(pulumi.ComponentResource):
                 f"{name}-pool-{pool.name}",
                 agent_pool_name=pool.name,
                 resource_name_=self.cluster.name,
-                resource_group_name=args.resource_group_name,
+                resource_group_name=place.resource_group_name,
                 mode="User",
                 os_type="Windows",
                 os_sku=pool.os_sku,
@@ -267,7 +263,7 @@ class Cluster(pulumi.ComponentResource):
             containerservice.MaintenanceConfiguration(
                 f"{name}-{purpose}-window",
                 config_name=config_name,
-                resource_group_name=args.resource_group_name,
+                resource_group_name=place.resource_group_name,
                 resource_name_=self.cluster.name,
                 maintenance_window=_window(window),
                 opts=child,
@@ -275,9 +271,9 @@ class Cluster(pulumi.ComponentResource):
 
         rule = monitor.DataCollectionRule(
             f"{name}-container-insights",
-            data_collection_rule_name=args.naming.name("azure-native:monitor:DataCollectionRule", "aks-insights"),
-            resource_group_name=args.resource_group_name,
-            location=args.location,
+            data_collection_rule_name=place.naming.name("azure-native:monitor:DataCollectionRule", "aks-insights"),
+            resource_group_name=place.resource_group_name,
+            location=place.location,
             kind="Linux",
             description="Container insights for the AKS cluster (managed identity auth)",
             data_sources=monitor.DataCollectionRuleDataSourcesArgs(

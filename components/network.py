@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
 from pulumi_azure_native import network
 
 from .config.network import SUBNET_ROLES, NetworkSettings, SubnetRole
-from .naming import Naming
 from .nsg_rules import CompiledRule, compile_inbound
-from .tags import component_tags
+from .placement import Placement
 
 # Service endpoints keep traffic to Key Vault and Storage on the Azure backbone and let those services'
 # firewalls name our subnets (Key Vault VNet rules). Microsoft.ContainerRegistry is deliberately absent:
@@ -36,11 +34,8 @@ def kebab(role: str) -> str:
 
 @dataclass(frozen=True)
 class NetworkArgs:
+    placement: Placement
     settings: NetworkSettings
-    resource_group_name: pulumi.Input[str]
-    location: str
-    naming: Naming
-    tags: Mapping[str, str]
 
 
 class Network(pulumi.ComponentResource):
@@ -54,14 +49,15 @@ class Network(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("wincontainers:network:Network", name, None, opts)
-        tags = component_tags(args.tags, "network")
+        place = args.placement.for_component("network")
+        tags = place.tags
         child = pulumi.ResourceOptions(parent=self)
 
         self.egress_ip = network.PublicIPAddress(
             f"{name}-egress-ip",
-            public_ip_address_name=args.naming.name("azure-native:network:PublicIPAddress", "nat-egress"),
-            resource_group_name=args.resource_group_name,
-            location=args.location,
+            public_ip_address_name=place.naming.name("azure-native:network:PublicIPAddress", "nat-egress"),
+            resource_group_name=place.resource_group_name,
+            location=place.location,
             sku=network.PublicIPAddressSkuArgs(name="Standard", tier="Regional"),
             public_ip_allocation_method="Static",
             public_ip_address_version="IPv4",
@@ -70,9 +66,9 @@ class Network(pulumi.ComponentResource):
         )
         self.nat_gateway = network.NatGateway(
             f"{name}-nat",
-            nat_gateway_name=args.naming.name("azure-native:network:NatGateway"),
-            resource_group_name=args.resource_group_name,
-            location=args.location,
+            nat_gateway_name=place.naming.name("azure-native:network:NatGateway"),
+            resource_group_name=place.resource_group_name,
+            location=place.location,
             sku=network.NatGatewaySkuArgs(name="Standard"),
             idle_timeout_in_minutes=args.settings.nat_idle_timeout_minutes,
             public_ip_addresses=[network.SubResourceArgs(id=self.egress_ip.id)],
@@ -81,9 +77,9 @@ class Network(pulumi.ComponentResource):
         )
         self.vnet = network.VirtualNetwork(
             f"{name}-vnet",
-            virtual_network_name=args.naming.name("azure-native:network:VirtualNetwork"),
-            resource_group_name=args.resource_group_name,
-            location=args.location,
+            virtual_network_name=place.naming.name("azure-native:network:VirtualNetwork"),
+            resource_group_name=place.resource_group_name,
+            location=place.location,
             # IPv4 only: one private prefix, no IPv6 space. Subnets are separate resources (never also
             # inline here: mixing both makes every update fight over the subnet list).
             address_space=network.AddressSpaceArgs(address_prefixes=[args.settings.address_space]),
@@ -99,17 +95,17 @@ class Network(pulumi.ComponentResource):
         for role in SUBNET_ROLES:
             nsg = network.NetworkSecurityGroup(
                 f"{name}-nsg-{kebab(role)}",
-                network_security_group_name=args.naming.name("azure-native:network:NetworkSecurityGroup", kebab(role)),
-                resource_group_name=args.resource_group_name,
-                location=args.location,
+                network_security_group_name=place.naming.name("azure-native:network:NetworkSecurityGroup", kebab(role)),
+                resource_group_name=place.resource_group_name,
+                location=place.location,
                 security_rules=[_security_rule(rule) for rule in compile_inbound(args.settings, role)],
                 tags=tags,
                 opts=child,
             )
             subnet = network.Subnet(
                 f"{name}-snet-{kebab(role)}",
-                subnet_name=args.naming.name("azure-native:network:Subnet", kebab(role)),
-                resource_group_name=args.resource_group_name,
+                subnet_name=place.naming.name("azure-native:network:Subnet", kebab(role)),
+                resource_group_name=place.resource_group_name,
                 virtual_network_name=self.vnet.name,
                 address_prefix=args.settings.subnets.by_role()[role].address_prefix,
                 network_security_group=network.NetworkSecurityGroupArgs(id=nsg.id),

@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
 from pulumi_azure_native import monitor, operationalinsights
 
 from .config.observability import ObservabilitySettings
-from .naming import Naming
-from .tags import component_tags
+from .placement import Placement
 
 
 @dataclass(frozen=True)
 class ObservabilityArgs:
+    placement: Placement
     settings: ObservabilitySettings
-    resource_group_name: pulumi.Input[str]
-    location: str
-    naming: Naming
-    tags: Mapping[str, str]
 
 
 class Observability(pulumi.ComponentResource):
@@ -27,11 +23,12 @@ class Observability(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ObservabilityArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("wincontainers:observability:Observability", name, None, opts)
+        place = args.placement.for_component("observability")
         self.workspace = operationalinsights.Workspace(
             f"{name}-workspace",
-            workspace_name=args.naming.name("azure-native:operationalinsights:Workspace"),
-            resource_group_name=args.resource_group_name,
-            location=args.location,
+            workspace_name=place.naming.name("azure-native:operationalinsights:Workspace"),
+            resource_group_name=place.resource_group_name,
+            location=place.location,
             sku=operationalinsights.WorkspaceSkuArgs(name="PerGB2018"),
             retention_in_days=args.settings.retention_days,
             workspace_capping=operationalinsights.WorkspaceCappingArgs(daily_quota_gb=args.settings.daily_quota_gb),
@@ -40,7 +37,7 @@ class Observability(pulumi.ComponentResource):
             public_network_access_for_ingestion="Enabled",
             public_network_access_for_query="Enabled",
             features=operationalinsights.WorkspaceFeaturesArgs(disable_local_auth=True),
-            tags=component_tags(args.tags, "observability"),
+            tags=place.tags,
             # Audit evidence (SOX, SOC 2): never deleted by a Pulumi run, and kept if the stack is removed.
             opts=pulumi.ResourceOptions(parent=self, protect=True, retain_on_delete=True),
         )

@@ -6,27 +6,23 @@ touching another stack. The zone group lets Azure keep the A records in step wit
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
 from pulumi_azure_native import network, privatedns
 
-from .naming import Naming
+from .placement import Placement
 
 
 @dataclass(frozen=True)
 class PrivateAccessArgs:
+    placement: Placement
     target_id: pulumi.Input[str]
     group_id: str  # the target's private-link sub-resource: "registry", "vault", ...
     dns_zone: str  # e.g. privatelink.azurecr.io (Microsoft Learn, private-link/private-endpoint-dns)
     purpose: str  # short name used in physical names: "registry", "vault"
     subnet_id: pulumi.Input[str]
     vnet_id: pulumi.Input[str]
-    resource_group_name: pulumi.Input[str]
-    location: str
-    naming: Naming
-    tags: Mapping[str, str]
 
 
 class PrivateAccess(pulumi.ComponentResource):
@@ -35,33 +31,34 @@ class PrivateAccess(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: PrivateAccessArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("wincontainers:network:PrivateAccess", name, None, opts)
+        place = args.placement
         child = pulumi.ResourceOptions(parent=self)
         self.zone = privatedns.PrivateZone(
             f"{name}-zone",
             private_zone_name=args.dns_zone,
-            resource_group_name=args.resource_group_name,
+            resource_group_name=place.resource_group_name,
             location="global",
-            tags=dict(args.tags),
+            tags=dict(place.tags),
             opts=child,
         )
         self.link = privatedns.VirtualNetworkLink(
             f"{name}-zone-link",
-            virtual_network_link_name=args.naming.name("azure-native:privatedns:VirtualNetworkLink", args.purpose),
+            virtual_network_link_name=place.naming.name("azure-native:privatedns:VirtualNetworkLink", args.purpose),
             private_zone_name=self.zone.name,
-            resource_group_name=args.resource_group_name,
+            resource_group_name=place.resource_group_name,
             location="global",
             virtual_network=privatedns.SubResourceArgs(id=args.vnet_id),
             # Resolution only: VMs must not auto-register records in a privatelink zone.
             registration_enabled=False,
-            tags=dict(args.tags),
+            tags=dict(place.tags),
             opts=child,
         )
-        endpoint_name = args.naming.name("azure-native:network:PrivateEndpoint", args.purpose)
+        endpoint_name = place.naming.name("azure-native:network:PrivateEndpoint", args.purpose)
         self.endpoint = network.PrivateEndpoint(
             f"{name}-endpoint",
             private_endpoint_name=endpoint_name,
-            resource_group_name=args.resource_group_name,
-            location=args.location,
+            resource_group_name=place.resource_group_name,
+            location=place.location,
             subnet=network.SubnetArgs(id=args.subnet_id),
             custom_network_interface_name=f"{endpoint_name}-nic",
             private_link_service_connections=[
@@ -71,14 +68,14 @@ class PrivateAccess(pulumi.ComponentResource):
                     group_ids=[args.group_id],
                 )
             ],
-            tags=dict(args.tags),
+            tags=dict(place.tags),
             opts=child,
         )
         self.zone_group = network.PrivateDnsZoneGroup(
             f"{name}-dns",
             private_dns_zone_group_name="default",
             private_endpoint_name=self.endpoint.name,
-            resource_group_name=args.resource_group_name,
+            resource_group_name=place.resource_group_name,
             private_dns_zone_configs=[
                 network.PrivateDnsZoneConfigArgs(name=args.dns_zone.replace(".", "-"), private_dns_zone_id=self.zone.id)
             ],

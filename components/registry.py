@@ -9,7 +9,6 @@ removed without touching another stack.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
@@ -17,11 +16,10 @@ from pulumi_azure_native import containerregistry
 
 from .config.registry import RegistrySettings
 from .locks import lock_against_deletion
-from .naming import Naming
 from .observability import Observability
+from .placement import Placement
 from .private_access import PrivateAccess, PrivateAccessArgs
 from .regions import US_REGIONS
-from .tags import component_tags
 
 # Audit trail of pushes, pulls, deletes and logins (Microsoft Learn, azure-monitor supported log categories
 # for Microsoft.ContainerRegistry/registries).
@@ -37,11 +35,8 @@ OUTPUT_RESOURCE_GROUP = "registryResourceGroupName"
 
 @dataclass(frozen=True)
 class RegistryArgs:
+    placement: Placement
     settings: RegistrySettings
-    resource_group_name: pulumi.Input[str]
-    location: str
-    naming: Naming
-    tags: Mapping[str, str]
     private_endpoint_subnet_id: pulumi.Input[str]
     vnet_id: pulumi.Input[str]
     observability: Observability
@@ -60,7 +55,7 @@ class Registry(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: RegistryArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("wincontainers:registry:Registry", name, None, opts)
-        tags = component_tags(args.tags, "registry")
+        place = args.placement.for_component("registry")
         self.registry = None
         self.replication = None
 
@@ -68,14 +63,14 @@ class Registry(pulumi.ComponentResource):
         # endpoint IP in every private endpoint of the registry, and two writes at once on one registry fail.
         endpoint_target: pulumi.Output[str]
         if args.settings.role == "primary":
-            self.registry = self._primary(name, args, tags)
+            self.registry = self._primary(name, args, place)
             self.registry_id = self.registry.id
             self.registry_name = self.registry.name
             self.login_server = self.registry.login_server
-            self.registry_resource_group_name = pulumi.Output.from_input(args.resource_group_name)
+            self.registry_resource_group_name = pulumi.Output.from_input(place.resource_group_name)
             endpoint_target = self.registry_id
         else:
-            self.replication = self._replica(name, args, tags)
+            self.replication = self._replica(name, args, place)
             endpoint_target = pulumi.Output.all(self.registry_id, self.replication.id).apply(lambda ids: str(ids[0]))
 
         self.private_access = PrivateAccess(
@@ -90,10 +85,7 @@ class Registry(pulumi.ComponentResource):
                 purpose="registry",
                 subnet_id=args.private_endpoint_subnet_id,
                 vnet_id=args.vnet_id,
-                resource_group_name=args.resource_group_name,
-                location=args.location,
-                naming=args.naming,
-                tags=tags,
+                placement=place,
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -108,14 +100,14 @@ class Registry(pulumi.ComponentResource):
             }
         )
 
-    def _primary(self, name: str, args: RegistryArgs, tags: Mapping[str, str]) -> containerregistry.Registry:
+    def _primary(self, name: str, args: RegistryArgs, place: Placement) -> containerregistry.Registry:
         settings = args.settings
         child = pulumi.ResourceOptions(parent=self)
         registry = containerregistry.Registry(
             f"{name}-registry",
-            registry_name=args.naming.global_name("azure-native:containerregistry:Registry", regional=False),
-            resource_group_name=args.resource_group_name,
-            location=args.location,
+            registry_name=place.naming.global_name("azure-native:containerregistry:Registry", regional=False),
+            resource_group_name=place.resource_group_name,
+            location=place.location,
             sku=containerregistry.SkuArgs(name=settings.sku),
             admin_user_enabled=False,
             anonymous_pull_enabled=False,
@@ -133,7 +125,7 @@ class Registry(pulumi.ComponentResource):
             # (Microsoft Learn, manage-network-bypass-policy-for-tasks; see the README).
             network_rule_bypass_options="AzureServices",
             # Zone redundancy can only be set at creation; regions without zones refuse "Enabled".
-            zone_redundancy="Enabled" if US_REGIONS[args.location].availability_zones else "Disabled",
+            zone_redundancy="Enabled" if US_REGIONS[place.location].availability_zones else "Disabled",
             # One data endpoint per region, so firewalls and private DNS name `<registry>.<region>.data.azurecr.io`
             # instead of `*.blob.core.windows.net`; registries with private endpoints get them anyway.
             data_endpoint_enabled=True,
@@ -156,7 +148,7 @@ class Registry(pulumi.ComponentResource):
                 # Docker Content Trust is deprecated; images are signed with Notation against the Key Vault key.
                 trust_policy=containerregistry.TrustPolicyArgs(status="disabled", type="Notary"),
             ),
-            tags=tags,
+            tags=place.tags,
             opts=pulumi.ResourceOptions(parent=self, protect=True),
         )
         lock_against_deletion(
@@ -168,10 +160,10 @@ class Registry(pulumi.ComponentResource):
         if settings.purge is not None:
             containerregistry.Task(
                 f"{name}-purge",
-                task_name=args.naming.name("azure-native:containerregistry:Task", "purge"),
+                task_name=place.naming.name("azure-native:containerregistry:Task", "purge"),
                 registry_name=registry.name,
-                resource_group_name=args.resource_group_name,
-                location=args.location,
+                resource_group_name=place.resource_group_name,
+                location=place.location,
                 platform=containerregistry.PlatformPropertiesArgs(os="Linux", architecture="amd64"),
                 agent_configuration=containerregistry.AgentPropertiesArgs(cpu=2),
                 step=containerregistry.EncodedTaskStepArgs(
@@ -188,15 +180,15 @@ class Registry(pulumi.ComponentResource):
                 status="Enabled",
                 is_system_task=False,
                 timeout=PURGE_TIMEOUT_SECONDS,
-                tags=tags,
+                tags=place.tags,
                 opts=child,
             )
         for rule in settings.cache_rules:
             containerregistry.CacheRule(
                 f"{name}-cache-{rule.name}",
-                cache_rule_name=args.naming.name("azure-native:containerregistry:CacheRule", rule.name),
+                cache_rule_name=place.naming.name("azure-native:containerregistry:CacheRule", rule.name),
                 registry_name=registry.name,
-                resource_group_name=args.resource_group_name,
+                resource_group_name=place.resource_group_name,
                 source_repository=rule.source,
                 target_repository=rule.target,
                 opts=child,
@@ -206,7 +198,7 @@ class Registry(pulumi.ComponentResource):
         )
         return registry
 
-    def _replica(self, name: str, args: RegistryArgs, tags: Mapping[str, str]) -> containerregistry.Replication:
+    def _replica(self, name: str, args: RegistryArgs, place: Placement) -> containerregistry.Replication:
         primary_stack = args.settings.primary_stack
         if primary_stack is None:  # the config model refuses a replica without it; this narrows the type
             raise ValueError("a replica registry needs settings.primary_stack")
@@ -219,14 +211,14 @@ class Registry(pulumi.ComponentResource):
         self.registry_resource_group_name = primary.require_output(OUTPUT_RESOURCE_GROUP)
         return containerregistry.Replication(
             f"{name}-replication",
-            replication_name=args.naming.name("azure-native:containerregistry:Replication"),
+            replication_name=place.naming.name("azure-native:containerregistry:Replication"),
             registry_name=self.registry_name,
             resource_group_name=self.registry_resource_group_name,
-            location=args.location,
+            location=place.location,
             # A replica in a region with availability zones is zone redundant; a region without zones (westus)
             # refuses "Enabled" at deployment (Microsoft Learn, reliability-container-registry).
-            zone_redundancy="Enabled" if US_REGIONS[args.location].availability_zones else "Disabled",
+            zone_redundancy="Enabled" if US_REGIONS[place.location].availability_zones else "Disabled",
             region_endpoint_enabled=True,
-            tags=tags,
+            tags=place.tags,
             opts=pulumi.ResourceOptions(parent=self),
         )

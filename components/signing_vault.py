@@ -24,10 +24,9 @@ from pulumi_azure_native import authorization, keyvault, monitor
 from .config.network import SubnetRole
 from .config.signing_vault import SigningVaultSettings, iso_days
 from .locks import lock_against_deletion
-from .naming import Naming
 from .observability import Observability
+from .placement import Placement
 from .private_access import PrivateAccess, PrivateAccessArgs
-from .tags import component_tags
 
 # Subnets whose workloads sign (build agents) or verify (AKS admission, e.g. Ratify) with the key. They carry
 # the Microsoft.KeyVault service endpoint (components/network.py), which a VNet rule requires.
@@ -40,11 +39,8 @@ PRIVATE_DNS_ZONE = "privatelink.vaultcore.azure.net"
 
 @dataclass(frozen=True)
 class SigningVaultArgs:
+    placement: Placement
     settings: SigningVaultSettings
-    resource_group_name: pulumi.Input[str]
-    location: str
-    naming: Naming
-    tags: Mapping[str, str]
     subnet_ids: Mapping[SubnetRole, pulumi.Input[str]]
     vnet_id: pulumi.Input[str]
     observability: Observability
@@ -61,15 +57,16 @@ class SigningVault(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: SigningVaultArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("wincontainers:keyvault:SigningVault", name, None, opts)
+        place = args.placement.for_component("signing-vault")
         settings = args.settings
-        tags = component_tags(args.tags, "signing-vault")
-        vault_name = args.naming.global_name("azure-native:keyvault:Vault", regional=True)
+        tags = place.tags
+        vault_name = place.naming.global_name("azure-native:keyvault:Vault", regional=True)
 
         self.vault = keyvault.Vault(
             f"{name}-vault",
             vault_name=vault_name,
-            resource_group_name=args.resource_group_name,
-            location=args.location,
+            resource_group_name=place.resource_group_name,
+            location=place.location,
             properties=keyvault.VaultPropertiesArgs(
                 tenant_id=authorization.get_client_config_output().tenant_id,
                 # HSM-protected keys (RSA-HSM, EC-HSM) exist only in the Premium SKU.
@@ -104,12 +101,12 @@ class SigningVault(pulumi.ComponentResource):
 
         key_settings = settings.key
         rotation = key_settings.rotation
-        self._key_name = args.naming.name("azure-native:keyvault:Key", "signing")
+        self._key_name = place.naming.name("azure-native:keyvault:Key", "signing")
         self.key = keyvault.Key(
             f"{name}-signing-key",
             key_name=self._key_name,
             vault_name=self.vault.name,
-            resource_group_name=args.resource_group_name,
+            resource_group_name=place.resource_group_name,
             properties=keyvault.KeyPropertiesArgs(
                 kty=key_settings.type,
                 key_size=key_settings.key_size,
@@ -146,10 +143,7 @@ class SigningVault(pulumi.ComponentResource):
                 purpose="vault",
                 subnet_id=args.subnet_ids["privateEndpoints"],
                 vnet_id=args.vnet_id,
-                resource_group_name=args.resource_group_name,
-                location=args.location,
-                naming=args.naming,
-                tags=tags,
+                placement=place,
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
