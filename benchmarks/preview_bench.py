@@ -89,7 +89,7 @@ def with_cidrs(count: int) -> dict[str, Any]:
     raw = raw_config_from_stack_file(engine.stack_file("prod-eastus"))
     # Every other /24 so that nothing collapses: the worst case for the source-prefix lists.
     raw["wincontainers:network"]["allowlists"]["corporate"] = [
-        f"10.{i // 128}.{(i % 128) * 2}.0/24" for i in range(count)
+        f"172.{16 + i // 128}.{(i % 128) * 2}.0/24" for i in range(count)
     ]
     return raw
 
