@@ -162,7 +162,8 @@ class BuildAgents(pulumi.ComponentResource):
                         create_option="FromImage",
                         caching=compute.CachingTypes.READ_WRITE,
                         disk_size_gb=settings.os_disk_size_gb,
-                        delete_option="Delete",
+                        # No delete_option: it is for Flexible scale sets only (Compute API 2024-11-01,
+                        # osDisk.deleteOption); a Uniform instance's OS disk goes with the instance.
                         managed_disk=compute.VirtualMachineScaleSetManagedDiskParametersArgs(
                             storage_account_type="Premium_LRS"
                         ),

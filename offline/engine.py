@@ -24,6 +24,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from .mocks import AzureMocks
+from .policies import violations
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 STACK_TYPE = "pulumi:pulumi:Stack"
@@ -212,6 +213,17 @@ def _referenced_outputs(
         # This stack's own config errors come first, as they would in `pulumi preview`: a reference the
         # model refuses (on a primary, say) is never followed.
         load_settings(project, stack, raw_config)
+        referenced_project = reference.split("/")[-2] if reference.count("/") == 2 else project
+        if referenced_project != project:
+            # Only this project's stack files are here; answering with a same-named stack of this project
+            # would preview the wrong registry.
+            raise ConfigError(
+                [
+                    f"{stack}: config '{project}:{key}.{field_name}': '{reference}' names project "
+                    f"'{referenced_project}', whose stacks cannot be previewed offline from here; "
+                    f"allowed: '<org>/{project}/<stack>' naming a stack of this project"
+                ]
+            )
         referenced = reference.rsplit("/", 1)[-1]
         if referenced in chain:
             raise ConfigError(
@@ -257,7 +269,7 @@ def _run_in_context(
         outputs = _sync_await(_resolve_outputs())
         # Registrations arrive from worker threads in no fixed order; sorting keeps plan diffs readable.
         resources = sorted(monitor.registrations, key=lambda r: r["urn"])
-        return Plan(project, stack, resources, outputs, monitor.stack_urn)
+        return Plan(project, stack, resources, outputs, monitor.stack_urn, {"violations": violations(resources)})
     finally:
         asyncio.set_event_loop(None)
         loop.close()

@@ -101,6 +101,14 @@ def test_security_profile_and_boot_diagnostics(stack_plan: engine.Plan) -> None:
     assert windows["provisionVMAgent"] is True
 
 
+def test_os_disk_carries_no_flexible_only_delete_option(stack_plan: engine.Plan) -> None:
+    # osDisk.deleteOption applies to Flexible orchestration only (SDK docstring, Compute API 2024-11-01);
+    # a Uniform instance's OS disk is deleted with the instance anyway.
+    inputs = stack_plan.one(VMSS)["inputs"]
+    assert inputs["orchestrationMode"] == "Uniform"
+    assert "deleteOption" not in inputs["virtualMachineProfile"]["storageProfile"]["osDisk"]
+
+
 def test_size_and_image_come_from_the_catalog(stack_plan: engine.Plan) -> None:
     inputs = stack_plan.one(VMSS)["inputs"]
     size = VM_SIZES[inputs["sku"]["name"]]
@@ -264,6 +272,16 @@ def test_gen2_sku_in_config_is_refused(run_with: Run) -> None:
 
     message = _config_error(run_with, mutate)
     assert f"config '{KEY}.image.sku': '2022-datacenter-core-g2' names the Gen2 variant" in message
+
+
+@pytest.mark.parametrize("sku", ["2022-datacenter-azure-edition-core", "2022-datacenter-azure-edition-core-smalldisk"])
+def test_image_sku_without_a_gen1_gen2_pair_is_refused(run_with: Run, sku: str) -> None:
+    # Azure Edition Core is Gen2 only and has no `-g2` variant: appending one would name no image.
+    def mutate(raw: dict[str, Any]) -> None:
+        _agents(raw)["image"]["sku"] = sku
+
+    message = _config_error(run_with, mutate)
+    assert f"config '{KEY}.image.sku': '{sku}' is not allowed; allowed: 2022-datacenter-core, " in message
 
 
 def test_lockout_duration_shorter_than_window_is_refused(run_with: Run) -> None:

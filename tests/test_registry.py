@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import base64
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from components.config import ConfigError, load_settings
 from offline import engine
 
-from .conftest import PROJECT, plan_of, raw_config
+from .conftest import PROJECT, PROJECT_DIR, plan_of, raw_config
 
 REGISTRY = "azure-native:containerregistry:Registry"
 REPLICATION = "azure-native:containerregistry:Replication"
@@ -305,6 +309,8 @@ def test_private_ip_rule_is_an_error_and_public_ones_reach_the_registry(run_with
         ({"ago": "30 days"}, "purge.ago", "is not a duration"),
         ({"filters": ["builds"]}, "purge.filters", "is not '<repository regex>:<tag regex>'"),
         ({"filters": ["builds/(:.*"]}, "purge.filters", "is not a regular expression"),
+        # The command line sits unquoted in the task's YAML: ": " or " #" there would break or cut it.
+        ({"filters": ["builds/.*: #.*"]}, "purge.filters", "contains whitespace"),
     ],
 )
 def test_bad_purge_settings_are_errors(
@@ -322,3 +328,36 @@ def test_config_errors_register_no_resource() -> None:
     with pytest.raises(ConfigError):
         engine.run("prod-westus", raw_config=raw, registrations=registered)
     assert registered == []
+
+
+def test_a_reference_to_another_projects_stack_is_an_error() -> None:
+    # Offline, only this project's stack files can answer; another project's same-named stack must not.
+    raw = raw_config("prod-westus")
+    _registry(raw)["primaryStack"] = "contoso/otherproject/prod-eastus"
+    line = _config_error(lambda: engine.run("prod-westus", raw_config=raw))
+    assert line.startswith("prod-westus: config 'wincontainers:registry.primaryStack': ")
+    assert "'contoso/otherproject/prod-eastus' names project 'otherproject'" in line
+    assert line.endswith("allowed: '<org>/wincontainers/<stack>' naming a stack of this project")
+
+
+def test_a_two_stack_cycle_exits_2_with_one_line(tmp_path: Path) -> None:
+    # prod-eastus turned into a replica of prod-westus, which replicates prod-eastus: previewing either stack
+    # alone follows the references and stops at the loop.
+    for name in ("Pulumi.yaml", "__main__.py", "components", "scripts", "Pulumi.prod-westus.yaml"):
+        (tmp_path / name).symlink_to(PROJECT_DIR / name)
+    raw = raw_config("prod-eastus")
+    raw[KEY] = {"role": "replica", "primaryStack": "contoso/wincontainers/prod-westus"}
+    (tmp_path / "Pulumi.prod-eastus.yaml").write_text(yaml.safe_dump({"config": raw}))
+    result = subprocess.run(
+        [sys.executable, "-m", "offline", "preview", "--stack", "prod-westus", "--project-dir", str(tmp_path)],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "error: prod-eastus: config 'wincontainers:registry.primaryStack': 'contoso/wincontainers/prod-westus' "
+        "leads back to prod-westus -> prod-eastus -> prod-westus; allowed: a stack that does not reference this one"
+    ]

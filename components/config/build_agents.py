@@ -37,6 +37,11 @@ WINDOWS_US_TIME_ZONES = (
     "UTC",
 )
 
+# Server Core SKUs of Windows Server 2022 Datacenter that exist as a Gen1 image with a `-g2` twin. Azure
+# Edition Core is Gen2 only and has no `-g2` name, so appending one would name no image (Marketplace
+# WindowsServer offer; Azure/azure-quickstart-templates quickstarts/microsoft.compute/vm-simple-windows).
+GEN1_CORE_SKUS = ("2022-datacenter-core", "2022-datacenter-core-smalldisk")
+
 _VERSION_RE = re.compile(r"^\d+\.\d+\.\d+$")
 _IMAGE_PART_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -60,13 +65,13 @@ class ImageSettings(Settings):
     @classmethod
     def _core_gen1_sku(cls, value: str) -> str:
         # The agents are Server Core by design (smaller attack surface, fewer patches to reboot for).
-        if not value.startswith("2022-datacenter") or "core" not in value:
-            raise ValueError(f"'{value}' is not allowed; allowed: a Windows Server 2022 Datacenter Core SKU")
-        if value.endswith("-g2"):
+        if value.endswith("-g2") and value.removesuffix("-g2") in GEN1_CORE_SKUS:
             raise ValueError(
                 f"'{value}' names the Gen2 variant; allowed: the Gen1 SKU "
                 f"('{value.removesuffix('-g2')}'): the Gen2 variant is chosen from the VM size"
             )
+        if value not in GEN1_CORE_SKUS:
+            raise ValueError(f"'{value}' is not allowed; allowed: {', '.join(GEN1_CORE_SKUS)}")
         return value
 
     @field_validator("version")

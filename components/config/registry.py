@@ -103,6 +103,10 @@ class PurgeSettings(Settings):
             # The filter is single-quoted inside the task's command line.
             if "'" in entry:
                 raise ValueError(f"filter '{entry}' contains a single quote; allowed: regexes without '")
+            # The command line is a plain YAML scalar in the task: ": " ends it in an error, " #" cuts it short.
+            # Repository names and tags never contain whitespace, so a filter needs none.
+            if any(c.isspace() for c in entry):
+                raise ValueError(f"filter '{entry}' contains whitespace; allowed: regexes without spaces")
             for part in (repository, tag):
                 try:
                     re.compile(part)
