@@ -144,6 +144,8 @@ pulumi.export("buildAgentsScaleSetId", build_agents.scale_set.id)
 pulumi.export("buildAgentsScaleSetName", build_agents.scale_set.name)
 pulumi.export("buildAgentsPrincipalId", build_agents.identity_principal_id)
 pulumi.export("buildAgentsClientId", build_agents.identity_client_id)
+# Azure DevOps owns the agent pool; these are the values to enter there (max agents, standby agents).
+pulumi.export("buildAgentsPoolCapacity", settings.build_agents.capacity.model_dump(by_alias=True))
 pulumi.export("clusterName", cluster.cluster.name)
 pulumi.export("clusterId", cluster.cluster.id)
 pulumi.export("oidcIssuerUrl", cluster.oidc_issuer_url)

@@ -176,6 +176,15 @@ CASES: list[tuple[str, Mutation, str, list[str]]] = [
         ["2-6 lower-case letters"],
     ),
     (
+        "more agents than the build subnet holds",
+        lambda r: (
+            net(r)["subnets"]["buildAgents"].update(addressPrefix="10.40.0.0/28")
+            or r["wincontainers:buildAgents"]["capacity"].update(maximum=20)
+        ),
+        "wincontainers:buildAgents.capacity.maximum",
+        ["20 agents exceed the 11 usable addresses", "at most 11"],
+    ),
+    (
         "log retention below audit minimum",
         lambda r: r["wincontainers:observability"].update(retentionDays=30),
         "wincontainers:observability.retentionDays",

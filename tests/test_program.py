@@ -158,3 +158,12 @@ def test_every_stack_file_is_previewed() -> None:
     files = sorted(Path(PROJECT_DIR).glob("Pulumi.*.yaml"))
     assert {f.name for f in files} == {f"Pulumi.{s}.yaml" for s in STACKS}
     assert {"prod-eastus", "prod-westus"} <= set(STACKS)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_pool_capacity_is_exported_for_the_azure_devops_pool(stack: str) -> None:
+    capacity = load_settings(PROJECT, stack, raw_config(stack)).build_agents.capacity
+    assert plan_of(stack).outputs["buildAgentsPoolCapacity"] == {
+        "maximum": capacity.maximum,
+        "standby": capacity.standby,
+    }

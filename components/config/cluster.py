@@ -56,8 +56,6 @@ _UTC_OFFSET = re.compile(r"^[+-](0\d|1[0-4]):[0-5]\d$")
 WINDOWS_MAX_PODS = 110
 LINUX_MAX_PODS = 250
 MIN_MAX_PODS = 10
-# Azure keeps 5 addresses of every subnet (virtual-network FAQ).
-AZURE_RESERVED_SUBNET_ADDRESSES = 5
 # Pod CIDRs: RFC 1918 or RFC 6598 shared space (concepts-network-azure-cni-overlay.md, "Pod CIDR").
 POD_CIDR_RANGES = tuple(
     ipaddress.IPv4Network(c) for c in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
@@ -495,7 +493,7 @@ def _fits_network(cluster: ClusterSettings, network: NetworkSettings) -> None:
         ("aksWindows", "windowsPools", sum(p.max_count for p in cluster.windows_pools)),
     ]
     for role, key, nodes in node_counts:
-        usable = ipaddress.IPv4Network(subnets[role].address_prefix).num_addresses - AZURE_RESERVED_SUBNET_ADDRESSES
+        usable = subnets[role].usable_addresses
         if nodes > usable:
             raise KeyPathError(
                 key,

@@ -22,6 +22,10 @@ _PORT_RE = re.compile(r"^(\d+)(?:-(\d+))?$")
 _RULE_NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,48}[a-z0-9])?$")
 
 
+# Azure keeps 5 addresses of every subnet (Microsoft Learn, virtual-network FAQ).
+AZURE_RESERVED_SUBNET_ADDRESSES = 5
+
+
 class Protocol(StrEnum):
     TCP = "Tcp"
     UDP = "Udp"
@@ -51,6 +55,10 @@ PortRange = Annotated[str, BeforeValidator(as_text), AfterValidator(_port_range)
 
 class Subnet(Settings):
     address_prefix: PrivateIpv4Cidr
+
+    @property
+    def usable_addresses(self) -> int:
+        return ipaddress.IPv4Network(self.address_prefix).num_addresses - AZURE_RESERVED_SUBNET_ADDRESSES
 
 
 class Subnets(Settings):

@@ -150,3 +150,14 @@ class StackSettings(Settings):
             location=self.location,
             unique_seed=self.naming.unique_seed,
         )
+
+    @model_validator(mode="after")
+    def _build_agents_fit_their_subnet(self) -> StackSettings:
+        usable = self.network.subnets.build_agents.usable_addresses
+        if self.build_agents.capacity.maximum > usable:
+            raise KeyPathError(
+                "buildAgents.capacity.maximum",
+                f"{self.build_agents.capacity.maximum} agents exceed the {usable} usable addresses of subnet "
+                f"buildAgents ({self.network.subnets.build_agents.address_prefix}); allowed: at most {usable}",
+            )
+        return self
