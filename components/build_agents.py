@@ -19,6 +19,7 @@ import pulumi_random as random
 from pulumi_azure_native import compute, managedidentity
 
 from .config.build_agents import BuildAgentSettings
+from .identity import user_assigned_identity
 from .placement import Placement
 from .sizes import VM_SIZES
 
@@ -96,14 +97,7 @@ class BuildAgents(pulumi.ComponentResource):
 
         # The identity the lead grants AcrPush and key-signing rights to; user-assigned so that grants
         # exist before the first instance and survive reimaging.
-        self.identity = managedidentity.UserAssignedIdentity(
-            f"{name}-identity",
-            resource_name_=place.naming.name("azure-native:managedidentity:UserAssignedIdentity", "build-agents"),
-            resource_group_name=place.resource_group_name,
-            location=place.location,
-            tags=tags,
-            opts=child,
-        )
+        self.identity = user_assigned_identity(f"{name}-identity", purpose="build-agents", place=place, opts=child)
 
         # Nobody signs in with this account (agents run as the pool's AzDevOps user and break-glass access
         # is a password reset through Azure); it exists because Windows provisioning requires one. The

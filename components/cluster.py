@@ -15,6 +15,7 @@ from pulumi_azure_native import authorization, containerservice, managedidentity
 
 from .access import grant
 from .config.cluster import ClusterSettings, MaintenanceWindow
+from .identity import user_assigned_identity
 from .observability import Observability
 from .placement import Placement
 
@@ -63,23 +64,11 @@ class Cluster(pulumi.ComponentResource):
         tags = place.tags
         child = pulumi.ResourceOptions(parent=self)
         client = authorization.get_client_config_output()
-        identity_type = "azure-native:managedidentity:UserAssignedIdentity"
-
-        self.control_plane_identity = managedidentity.UserAssignedIdentity(
-            f"{name}-control-plane-identity",
-            resource_name_=place.naming.name(identity_type, "aks-control-plane"),
-            resource_group_name=place.resource_group_name,
-            location=place.location,
-            tags=tags,
-            opts=child,
+        self.control_plane_identity = user_assigned_identity(
+            f"{name}-control-plane-identity", purpose="aks-control-plane", place=place, opts=child
         )
-        self.kubelet_identity = managedidentity.UserAssignedIdentity(
-            f"{name}-kubelet-identity",
-            resource_name_=place.naming.name(identity_type, "aks-kubelet"),
-            resource_group_name=place.resource_group_name,
-            location=place.location,
-            tags=tags,
-            opts=child,
+        self.kubelet_identity = user_assigned_identity(
+            f"{name}-kubelet-identity", purpose="aks-kubelet", place=place, opts=child
         )
 
         # Documented prerequisites of a bring-your-own kubelet identity (Managed Identity Operator on it) and
