@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -47,3 +49,14 @@ def run_with() -> Callable[..., engine.Plan]:
         return engine.run(stack, raw_config=raw)
 
     return run
+
+
+def run_preview(*args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m offline preview ARGS` as a user runs it, from the repository root."""
+    return subprocess.run(
+        [sys.executable, "-m", "offline", "preview", *args],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+    )

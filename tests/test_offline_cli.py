@@ -4,25 +4,17 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from .conftest import PROJECT_DIR, STACKS
-
-
-def preview(*args: str, cwd: Path = PROJECT_DIR) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "offline", "preview", *args], cwd=cwd, capture_output=True, text=True, check=False
-    )
+from .conftest import PROJECT_DIR, STACKS, run_preview
 
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_preview_prints_the_tree_and_writes_the_plan(stack: str, tmp_path: Path) -> None:
     out = tmp_path / "plan.json"
-    result = preview("--stack", stack, "--json", str(out))
+    result = run_preview("--stack", stack, "--json", str(out))
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert "pulumi:pulumi:Stack" in result.stdout and f"wincontainers-{stack}" in result.stdout
@@ -37,7 +29,7 @@ def test_preview_prints_the_tree_and_writes_the_plan(stack: str, tmp_path: Path)
 
 
 def test_json_to_stdout_is_pure_json() -> None:
-    result = preview("--stack", "prod-eastus", "--json", "-")
+    result = run_preview("--stack", "prod-eastus", "--json", "-")
     assert result.returncode == 0
     assert json.loads(result.stdout)["stack"] == "prod-eastus"
 
@@ -65,7 +57,7 @@ def bad_project(tmp_path: Path, old: str, new: str, stack: str = "prod-eastus") 
 )
 def test_bad_stack_file_exits_2_with_one_line(tmp_path: Path, old: str, new: str, key: str) -> None:
     project = bad_project(tmp_path, old, new)
-    result = preview("--stack", "prod-eastus", "--project-dir", str(project))
+    result = run_preview("--stack", "prod-eastus", "--project-dir", str(project))
     assert result.returncode == 2
     assert result.stdout == ""
     errors = result.stderr.splitlines()
@@ -76,7 +68,7 @@ def test_bad_stack_file_exits_2_with_one_line(tmp_path: Path, old: str, new: str
 
 
 def test_unknown_stack_lists_the_known_ones() -> None:
-    result = preview("--stack", "prod-mars")
+    result = run_preview("--stack", "prod-mars")
     assert result.returncode == 2
     assert "no stack file Pulumi.prod-mars.yaml" in result.stderr
     assert "prod-eastus" in result.stderr
@@ -86,9 +78,9 @@ def test_program_error_is_one_line_unless_verbose(tmp_path: Path) -> None:
     project = bad_project(tmp_path, "config:", "config:")
     (project / "__main__.py").unlink()
     (project / "__main__.py").write_text("raise RuntimeError('boom')\n")
-    quiet = preview("--stack", "prod-eastus", "--project-dir", str(project))
+    quiet = run_preview("--stack", "prod-eastus", "--project-dir", str(project))
     assert quiet.returncode == 2
     assert "the program failed: RuntimeError: boom" in quiet.stderr
     assert "Traceback" not in quiet.stderr
-    loud = preview("--stack", "prod-eastus", "--project-dir", str(project), "--verbose")
+    loud = run_preview("--stack", "prod-eastus", "--project-dir", str(project), "--verbose")
     assert loud.returncode == 2 and "Traceback" in loud.stderr

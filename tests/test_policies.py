@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import copy
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,7 +12,7 @@ import pytest
 from offline.policies import violations
 from policy.rules import POLICIES
 
-from .conftest import PROJECT_DIR, STACKS, plan_of
+from .conftest import STACKS, plan_of, run_preview
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -120,13 +118,7 @@ def test_cli_exits_1_on_a_mandatory_violation(tmp_path: Path) -> None:
         "from pulumi_azure_native import network\n"
         "network.PublicIPAddress('stray-ip', resource_group_name='rg', public_ip_address_version='IPv4')\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "offline", "preview", "--stack", "dev-eastus", "--project-dir", str(tmp_path)],
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = run_preview("--stack", "dev-eastus", "--project-dir", str(tmp_path))
     assert result.returncode == 1, result.stderr
     assert "Policy violations:" in result.stdout
     assert "[mandatory] public-ip-only-for-nat-egress" in result.stdout

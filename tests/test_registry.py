@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import base64
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,7 +13,7 @@ import yaml
 from components.config import ConfigError, load_settings
 from offline import engine
 
-from .conftest import PROJECT, PROJECT_DIR, plan_of, raw_config
+from .conftest import PROJECT, PROJECT_DIR, plan_of, raw_config, run_preview
 
 REGISTRY = "azure-native:containerregistry:Registry"
 REPLICATION = "azure-native:containerregistry:Replication"
@@ -348,13 +346,7 @@ def test_a_two_stack_cycle_exits_2_with_one_line(tmp_path: Path) -> None:
     raw = raw_config("prod-eastus")
     raw[KEY] = {"role": "replica", "primaryStack": "contoso/wincontainers/prod-westus"}
     (tmp_path / "Pulumi.prod-eastus.yaml").write_text(yaml.safe_dump({"config": raw}))
-    result = subprocess.run(
-        [sys.executable, "-m", "offline", "preview", "--stack", "prod-westus", "--project-dir", str(tmp_path)],
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = run_preview("--stack", "prod-westus", "--project-dir", str(tmp_path))
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
