@@ -246,8 +246,8 @@ class Cluster(pulumi.ComponentResource):
         self.windows_ltsc_tags = settings.ltsc_tags()
 
         for config_name, window, purpose in (
-            (AUTO_UPGRADE_SCHEDULE, settings.upgrades.cluster_window, "cluster-upgrades"),
-            (NODE_OS_UPGRADE_SCHEDULE, settings.upgrades.node_os_window, "node-os-upgrades"),
+            (AUTO_UPGRADE_SCHEDULE, settings.upgrades.cluster_window, "upgrade"),
+            (NODE_OS_UPGRADE_SCHEDULE, settings.upgrades.node_os_window, "node-os-upgrade"),
         ):
             containerservice.MaintenanceConfiguration(
                 f"{name}-{purpose}-window",
