@@ -149,7 +149,8 @@ class Registry(pulumi.ComponentResource):
                 trust_policy=containerregistry.TrustPolicyArgs(status="disabled", type="Notary"),
             ),
             tags=place.tags,
-            opts=pulumi.ResourceOptions(parent=self, protect=True),
+            # Images are state: kept if the stack is ever removed, like the vault, the keys and the logs.
+            opts=pulumi.ResourceOptions(parent=self, protect=True, retain_on_delete=True),
         )
         lock_against_deletion(
             f"{name}-lock",

@@ -130,6 +130,9 @@ def test_stateful_resources_are_protected(stack: str) -> None:
     assert stateful
     for resource in stateful:
         assert resource["options"]["protect"], f"{resource['urn']} is not protected"
+        if resource["type"] != "azure-native:resources:ResourceGroup":
+            # Data and audit evidence outlive the stack; the empty resource group may go.
+            assert resource["options"]["retainOnDelete"], f"{resource['urn']} would be deleted with the stack"
 
 
 @pytest.mark.parametrize("stack", STACKS)
