@@ -131,7 +131,8 @@ def test_stateful_resources_are_protected(stack: str) -> None:
     for resource in stateful:
         assert resource["options"]["protect"], f"{resource['urn']} is not protected"
         if resource["type"] != "azure-native:resources:ResourceGroup":
-            # Data and audit evidence outlive the stack; the empty resource group may go.
+            # Data and audit evidence outlive the stack. Retaining the resource group would not help:
+            # deleting it deletes what is in it, so it is protected instead.
             assert resource["options"]["retainOnDelete"], f"{resource['urn']} would be deleted with the stack"
 
 
