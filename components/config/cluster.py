@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 
 from ..regions import US_REGIONS
-from .base import Ipv4Cidr, KeyPathError, Settings, as_text, parse_ipv4_network
+from .base import PRIVATE_IPV4_RANGES, Ipv4Cidr, KeyPathError, Settings, as_text, parse_ipv4_network
 from .network import NetworkSettings, SubnetRole
 
 
@@ -57,9 +57,7 @@ WINDOWS_MAX_PODS = 110
 LINUX_MAX_PODS = 250
 MIN_MAX_PODS = 10
 # Pod CIDRs: RFC 1918 or RFC 6598 shared space (concepts-network-azure-cni-overlay.md, "Pod CIDR").
-POD_CIDR_RANGES = tuple(
-    ipaddress.IPv4Network(c) for c in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
-)
+POD_CIDR_RANGES = (*PRIVATE_IPV4_RANGES, ipaddress.IPv4Network("100.64.0.0/10"))
 
 Zone = Annotated[str, BeforeValidator(as_text)]
 Weekday = Literal["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
