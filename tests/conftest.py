@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from components.config import raw_config_from_stack_file
+from components.config import ConfigError, raw_config_from_stack_file
 from offline import engine
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -60,3 +60,17 @@ def run_preview(*args: str) -> subprocess.CompletedProcess[str]:
         text=True,
         check=False,
     )
+
+
+def config_error_lines(run: Callable[[], object]) -> list[str]:
+    """The lines of the ConfigError that `run` must raise."""
+    with pytest.raises(ConfigError) as caught:
+        run()
+    return caught.value.lines
+
+
+def config_error(run: Callable[[], object]) -> str:
+    """The one line of the ConfigError that `run` must raise."""
+    lines = config_error_lines(run)
+    assert len(lines) == 1, lines
+    return lines[0]

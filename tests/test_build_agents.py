@@ -12,12 +12,11 @@ from typing import Any
 import pytest
 
 from components.build_agents import COMMAND_LINE_LIMIT, SCRIPT_PATH
-from components.config import ConfigError
 from components.sizes import VM_SIZES
 from offline import engine
 from offline.mocks import _password
 
-from .conftest import PROJECT_DIR, plan_of
+from .conftest import PROJECT_DIR, config_error_lines, plan_of
 
 VMSS = "azure-native:compute:VirtualMachineScaleSet"
 EXTENSION = "azure-native:compute:VirtualMachineScaleSetExtension"
@@ -34,9 +33,7 @@ def _agents(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def _config_error(run_with: Run, mutate: Callable[[dict[str, Any]], None]) -> str:
-    with pytest.raises(ConfigError) as error:
-        run_with(mutate)
-    return "\n".join(error.value.lines)
+    return "\n".join(config_error_lines(lambda: run_with(mutate)))
 
 
 def _walk(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:

@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 
-from components.config import ConfigError
 from components.config.cluster import WINDOWS_SKUS
 from offline import engine
 from offline.mocks import SUBSCRIPTION_ID, TENANT_ID
+
+from .conftest import config_error
 
 CLUSTER = "azure-native:containerservice:ManagedCluster"
 POOL = "azure-native:containerservice:AgentPool"
@@ -44,10 +45,7 @@ def _own(plan: engine.Plan, type_token: str) -> list[dict[str, Any]]:
 
 
 def _config_error(run_with: Runner, mutate: Callable[[dict[str, Any]], None], stack: str = "prod-eastus") -> str:
-    with pytest.raises(ConfigError) as caught:
-        run_with(mutate, stack)
-    assert len(caught.value.lines) == 1, caught.value.lines
-    return caught.value.lines[0]
+    return config_error(lambda: run_with(mutate, stack))
 
 
 # --- the plan -------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import yaml
 from components.config import ConfigError, load_settings
 from offline import engine
 
-from .conftest import PROJECT, PROJECT_DIR, plan_of, raw_config, run_preview
+from .conftest import PROJECT, PROJECT_DIR, config_error, plan_of, raw_config, run_preview
 
 REGISTRY = "azure-native:containerregistry:Registry"
 REPLICATION = "azure-native:containerregistry:Replication"
@@ -37,10 +37,7 @@ def _in_registry_component(plan: engine.Plan, type_token: str) -> list[dict[str,
 
 
 def _config_error(run: Callable[[], engine.Plan]) -> str:
-    with pytest.raises(ConfigError) as error:
-        run()
-    assert len(error.value.lines) == 1
-    return error.value.lines[0]
+    return config_error(run)
 
 
 # --- prod-eastus: the registry ---------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import pytest
 from components.config import ConfigError
 from offline import engine
 
-from .conftest import plan_of, raw_config
+from .conftest import config_error, plan_of, raw_config
 
 VAULT = "azure-native:keyvault:Vault"
 KEY = "azure-native:keyvault:Key"
@@ -154,10 +154,7 @@ def test_ec_hsm_p384_key(run_with: Callable[..., engine.Plan]) -> None:
 
 
 def _config_error(run_with: Callable[..., engine.Plan], mutate: Callable[[dict[str, Any]], None]) -> str:
-    with pytest.raises(ConfigError) as e:
-        run_with(mutate)
-    assert len(e.value.lines) == 1
-    return e.value.lines[0]
+    return config_error(lambda: run_with(mutate))
 
 
 @pytest.mark.parametrize("kty", ["RSA", "EC"])
