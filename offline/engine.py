@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import json
 import runpy
 import sys
 from dataclasses import dataclass, field
@@ -141,8 +142,6 @@ def stack_file(stack: str, project_dir: Path = PROJECT_DIR) -> Path:
 
 def _config_strings(raw: dict[str, Any]) -> dict[str, str]:
     """Stack-file values as the language host hands them to the runtime: objects as JSON text."""
-    import json
-
     return {key: value if isinstance(value, str) else json.dumps(value) for key, value in raw.items()}
 
 
